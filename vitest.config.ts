@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import type { Reporter, TestModule } from "vitest/node";
 
 // One vitest project per workspace package. Tests import sibling packages by
 // name; the aliases point those names at their TypeScript sources so a test
@@ -30,10 +31,30 @@ for (const pkg of pkgs) {
   }
 }
 
+/** Prints one plain closing line, `tests: N passed, N failed, N skipped`, that CI reads. */
+class ClosingLineReporter implements Reporter {
+  onTestRunEnd(testModules: readonly TestModule[]): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const mod of testModules) {
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === "passed") passed++;
+        else if (state === "failed") failed++;
+        else skipped++;
+      }
+      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed++;
+    }
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
+
 export default defineConfig({
   resolve: { alias },
   test: {
     testTimeout: 30_000,
+    reporters: ["default", new ClosingLineReporter()],
     hookTimeout: 60_000,
     projects: pkgs.map((pkg) => ({
       extends: true as const,
