@@ -1,2 +1,12 @@
-export const CELLOS_API_VERSION = "cellos.io/v1";
-export const EXECUTION_CELL_KIND = "ExecutionCell";
+export * from "./constants.js";
+export * from "./cellos-error.js";
+export * from "./argv-encoding.js";
+export * from "./execution-cell.js";
+export * from "./spec-validation.js";
+export * from "./cloud-event.js";
+export * from "./event-types.js";
+export * from "./event-data.js";
+export * from "./events.js";
+export * from "./event-sink.js";
+export * from "./jsonl-file-event-sink.js";
+export * from "./json-schema.js";
