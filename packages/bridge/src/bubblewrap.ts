@@ -14,6 +14,12 @@ export interface BubblewrapPlan {
   readonly readOnly: boolean;
   /** Absolute directories inside `cellDir` or `/tmp` that stay writable when `readOnly`. */
   readonly writablePaths: readonly string[];
+  /**
+   * Absolute host paths (files or directories) that must stay visible, read-only, although
+   * they lie under the private `/tmp` (e.g. the agent's program). Paths elsewhere are already
+   * visible through the read-only root.
+   */
+  readonly visiblePaths?: readonly string[];
 }
 
 /**
@@ -29,6 +35,9 @@ export function bubblewrapArgs(plan: BubblewrapPlan): string[] {
   const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   if (!plan.shareNetwork) args.push("--unshare-net");
   args.push("--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
+  for (const path of plan.visiblePaths ?? []) {
+    if (path === "/tmp" || path.startsWith("/tmp/")) args.push("--ro-bind", path, path);
+  }
   args.push(plan.readOnly ? "--ro-bind" : "--bind", plan.cellDir, plan.cellDir);
   let tmpWritable = !plan.readOnly;
   if (plan.readOnly) {

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo, Server } from "node:net";
 import { join } from "node:path";
@@ -195,5 +195,27 @@ describe("LocalCellHost isolation (bubblewrap)", () => {
     const { host } = await isolatedHost();
     const r = report(await host.submit(cellDocument("caps", ["/bin/sh", "-c", "grep CapEff /proc/self/status"])));
     expect(r.stdout.text.trim()).toBe("CapEff:\t0000000000000000");
+  });
+
+  it("a program under the host's /tmp is hidden by the private /tmp unless listed in visiblePaths, then read-only", async (context) => {
+    needBubblewrap(context);
+    const { dir: toolDir, cleanup } = await tempDir("tool");
+    cleanups.push(cleanup);
+    const tool = join(toolDir, "tool.mjs");
+    await writeFile(tool, 'console.log("tool ran");\n');
+    const argv = [process.execPath, tool];
+    const hidden = report(await (await isolatedHost()).host.submit(cellDocument("hidden-tool", argv)));
+    expect(hidden.exitCode).not.toBe(0);
+    const { host } = await isolatedHost({ visiblePaths: [toolDir] });
+    const shown = report(await host.submit(cellDocument("visible-tool", argv)));
+    expect(shown).toMatchObject({ exitCode: 0 });
+    expect(shown.stdout.text).toBe("tool ran\n");
+    const write = report(await host.submit(cellDocument("write-tool", ["/bin/sh", "-c", `echo x > ${JSON.stringify(tool)}`])));
+    expect(write.exitCode).not.toBe(0);
+    expect(await readFile(tool, "utf8")).toBe('console.log("tool ran");\n');
+  });
+
+  it("refuses relative visiblePaths", () => {
+    expect(() => new LocalCellHost({ workDir: "/tmp/x", visiblePaths: ["relative/dir"] })).toThrow(/visiblePaths entries must be absolute/);
   });
 });

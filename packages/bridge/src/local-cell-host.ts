@@ -59,6 +59,12 @@ export interface LocalCellHostOptions {
   readonly bwrapPath?: string;
   /** Resolves `authority.secretRefs`; without one, a cell that declares secrets is refused. */
   readonly secretSource?: SecretSource;
+  /**
+   * Host paths (absolute; files or directories) every cell can read although they lie under
+   * the sandbox's private `/tmp` — for example an agent program shipped next to a checkout in
+   * `/tmp`. Bound read-only; ignored without bubblewrap (everything is visible then).
+   */
+  readonly visiblePaths?: readonly string[];
   /** Extra variables every cell gets (the parent's environment is never inherited). */
   readonly env?: Readonly<Record<string, string>>;
   /** Bytes kept per stream (stdout, stderr), the tail (default 64 KiB). */
@@ -155,6 +161,7 @@ export class LocalCellHost implements CellSubmitter {
   readonly #secretSource: SecretSource | undefined;
   readonly #env: Readonly<Record<string, string>>;
   readonly #maxOutputBytes: number;
+  readonly #visiblePaths: readonly string[];
   readonly #maxExportBytes: number;
   readonly #killGraceMs: number;
   readonly #returnAfter: "destroyed" | "started";
@@ -183,6 +190,7 @@ export class LocalCellHost implements CellSubmitter {
     this.#secretSource = options.secretSource;
     this.#env = { ...(options.env ?? {}) };
     this.#maxOutputBytes = checkSize(options.maxOutputBytes ?? 64 * 1024, "maxOutputBytes");
+    this.#visiblePaths = checkVisiblePaths(options.visiblePaths ?? []);
     this.#maxExportBytes = checkSize(options.maxExportBytes ?? 256 * 1024 * 1024, "maxExportBytes");
     this.#killGraceMs = checkTimeoutMs(options.killGraceMs, "LocalCellHost killGraceMs") ?? 2000;
     this.#returnAfter = returnAfter;
@@ -626,7 +634,7 @@ export class LocalCellHost implements CellSubmitter {
   /** The exact command line a cell's process is started with (what the benchmark spawns directly as its baseline). */
   #launch(plan: CellPlan): { file: string; args: string[]; cwd: string } {
     if (plan.isolation.mode === "none") return { file: plan.argv[0] ?? "", args: plan.argv.slice(1), cwd: plan.cwd };
-    const args = bubblewrapArgs({ cellDir: plan.cellDir, cwd: plan.cwd, shareNetwork: plan.shareNetwork, readOnly: plan.readOnly, writablePaths: plan.writablePaths });
+    const args = bubblewrapArgs({ cellDir: plan.cellDir, cwd: plan.cwd, shareNetwork: plan.shareNetwork, readOnly: plan.readOnly, writablePaths: plan.writablePaths, visiblePaths: this.#visiblePaths });
     return { file: plan.isolation.bwrap, args: [...args, "--", ...plan.argv], cwd: plan.cellDir };
   }
 }
@@ -636,6 +644,16 @@ function failedSpawn(error: unknown): ChildProcess {
   const stub = new EventEmitter() as ChildProcess;
   process.nextTick(() => stub.emit("error", error instanceof Error ? error : new Error(String(error))));
   return stub;
+}
+
+function checkVisiblePaths(paths: readonly unknown[]): readonly string[] {
+  if (!Array.isArray(paths)) throw new BridgeError("InvalidOptions", `LocalCellHost visiblePaths must be an array of absolute paths, got ${JSON.stringify(paths)}`);
+  return Object.freeze(
+    paths.map((path) => {
+      if (typeof path !== "string" || !isAbsolute(path)) throw new BridgeError("InvalidOptions", `LocalCellHost visiblePaths entries must be absolute paths, got ${JSON.stringify(path)}`);
+      return normalize(path);
+    }),
+  );
 }
 
 function checkSize(value: unknown, what: string): number {

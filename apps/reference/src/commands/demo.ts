@@ -100,7 +100,7 @@ export async function runDemo(out: Output, options: DemoOptions = {}): Promise<D
       const policy = new DoctrineAuthorityPolicy(loadDoctrineRules(await readFile(assets.doctrine, "utf8")));
       const fileSink = new JsonlFileEventSink({ path: eventsPath });
       const sink: EventSink = options.tee === undefined ? fileSink : fanOut(fileSink, options.tee);
-      const host = new LocalCellHost({ eventSink: sink, workDir: join(dir, "cells"), returnAfter: "started", ...(options.isolation === undefined ? {} : { isolation: options.isolation }) });
+      const host = new LocalCellHost({ eventSink: sink, workDir: join(dir, "cells"), returnAfter: "started", visiblePaths: [assets.root, process.execPath], ...(options.isolation === undefined ? {} : { isolation: options.isolation }) });
       const tail = new JsonlTailSource({ path: eventsPath });
       const runner = new CortexCellRunner(host, [process.execPath, assets.agent], {
         eventSink: sink,
