@@ -1,3 +1,5 @@
+import { JsonValueSchema } from "@cellos-cortex/cortex-core";
+import type { JsonObject } from "@cellos-cortex/cortex-core";
 import { z } from "zod";
 import { LlmError } from "./llm-error.js";
 
@@ -14,8 +16,14 @@ export const LlmMessageSchema = z.strictObject({
 });
 export type LlmMessage = z.infer<typeof LlmMessageSchema>;
 
-/** A JSON Schema document (an object whose values are JSON values). */
-export const JsonSchemaObjectSchema = z.record(z.string(), z.json());
+/**
+ * A JSON Schema document (an object whose values are JSON values). Validated
+ * in place with cortex-core's `JsonValueSchema`, never copied: zod's copy would
+ * drop a `__proto__` member and so change the prompt hash.
+ */
+export const JsonSchemaObjectSchema = z.custom<JsonObject>((value) => typeof value === "object" && value !== null && !Array.isArray(value) && JsonValueSchema.safeParse(value).success, {
+  error: "jsonSchema must be a JSON object",
+});
 
 /**
  * One completion request (`cortex_llm::LlmRequest`, BUILD_SPEC §12). Unknown

@@ -1,3 +1,4 @@
+import { JsonValueSchema } from "@cellos-cortex/cortex-core";
 import { z } from "zod";
 
 /** Token accounting echoed by the provider (`TokenUsage`). Zero when the provider did not report a count. */
@@ -15,7 +16,7 @@ export const LlmResponseSchema = z.strictObject({
   /** The model's text, verbatim. */
   text: z.string(),
   /** Present when the request carried a `jsonSchema`: the parsed and validated text. */
-  parsedJson: z.json().optional(),
+  parsedJson: JsonValueSchema.optional(),
   /** The model that actually answered (as the provider reports it). */
   model: z.string(),
   usage: TokenUsageSchema,

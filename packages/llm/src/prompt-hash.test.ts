@@ -110,6 +110,13 @@ describe("promptHash", () => {
     expect(await promptHash({ ...golden, jsonSchema: {} })).not.toBe(await promptHash(golden));
   });
 
+  it("keeps a schema member named __proto__ in the hash instead of dropping it", async () => {
+    const withProto = JSON.parse('{"type":"object","__proto__":{"x":1}}') as Record<string, unknown>;
+    const without = { type: "object" };
+    expect(Object.keys(withProto)).toContain("__proto__");
+    expect(await promptHash({ ...golden, jsonSchema: withProto as never })).not.toBe(await promptHash({ ...golden, jsonSchema: without }));
+  });
+
   it("distinguishes message boundaries and roles", async () => {
     const split = { ...golden, messages: [{ role: "user" as const, content: "ab" }] };
     const joined = { ...golden, messages: [{ role: "user" as const, content: "a" }, { role: "user" as const, content: "b" }] };
