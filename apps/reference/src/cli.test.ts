@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -152,6 +152,32 @@ describe("cellos-cortex CLI", () => {
     const tampered = await run(["ledger", "verify", ledgerPath]);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toContain("BROKEN at row 3");
+  });
+
+  it("demo --serve shows the finished cell on the dashboard until interrupted", async () => {
+    const child = spawn(process.execPath, [cli, "demo", "--serve", "--port", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no dashboard URL within 20 s; stderr: ${stderr}`)), 20_000);
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /dashboard still serving at (http:\/\/\S+)/.exec(stderr);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once("exit", () => reject(new Error(`demo exited early; stderr: ${stderr}`)));
+    });
+    const summary = JSON.parse(stdout);
+    const cells = await (await fetch(new URL("/api/cells", url))).json();
+    expect(JSON.stringify(cells)).toContain(summary.cellId);
+    expect(JSON.stringify(cells)).toContain("succeeded");
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
   });
 
   it("the README's test command is the one .ci/run runs", async () => {

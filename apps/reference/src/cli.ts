@@ -6,6 +6,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerReceiveCommand } from "./commands/receive.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerTranslateCommand } from "./commands/translate.js";
 import { describeFailure } from "./describe-failure.js";
 
@@ -24,6 +25,7 @@ registerTranslateCommand(program);
 registerRunCommand(program);
 registerReceiveCommand(program);
 registerLedgerCommands(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

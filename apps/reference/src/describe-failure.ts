@@ -9,7 +9,7 @@ export interface Failure {
 
 /** Error kinds that mean the input was wrong (exit 2) rather than the environment (exit 3) or the run (exit 1). */
 const INPUT_KINDS = new Set(["InvalidSpec", "ArgvTooLarge", "InvalidPack", "InvalidDocument", "InvalidOptions", "InvalidRuleTable", "InvalidDoctrineRefs", "InvalidContextPack", "InvalidRequest", "InvalidKey", "InvalidOption"]);
-const ENVIRONMENT_KINDS = new Set(["Isolation", "Io", "Locked", "Transport", "Http", "NoFixture", "FixtureIntegrityFailed", "NoResultSource"]);
+const ENVIRONMENT_KINDS = new Set(["Isolation", "Io", "Locked", "Transport", "Http", "NoFixture", "FixtureIntegrityFailed", "NoResultSource", "Source"]);
 
 /** One line for any error the commands throw: our packages' errors carry a `kind`, and messages that name the value. */
 export function describeFailure(error: unknown): Failure {

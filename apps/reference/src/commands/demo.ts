@@ -12,13 +12,15 @@ import { DoctrineAuthorityPolicy, explain, loadDoctrineRules, renderValue } from
 import type { PolicyApplication } from "@cellos-cortex/doctrine";
 import { Ledger, generateSigningKey } from "@cellos-cortex/ledger";
 import { ReplayAdapter } from "@cellos-cortex/llm";
-import { JsonlTailSource } from "@cellos-cortex/receiver";
+import { EventChannel, JsonlTailSource } from "@cellos-cortex/receiver";
 import type { CellEventSource, CortexCellResult } from "@cellos-cortex/receiver";
 import { createRun, executeRun } from "@cellos-cortex/runtime";
 import type { RunExecution } from "@cellos-cortex/runtime";
 import { assets } from "../assets.js";
 import { CliError, EXIT } from "../cli-error.js";
 import { Output, formatMs } from "../output.js";
+import { untilInterrupted } from "../shutdown.js";
+import { serve } from "./serve.js";
 
 export interface DemoOptions {
   /** Where the events file, ledger and cells go (default: a fresh temp dir, removed unless `keep`). */
@@ -224,14 +226,52 @@ export function registerDemoCommand(program: Command): void {
     .option("--dir <path>", "keep the events file, ledger and cell exports in this directory")
     .option("--keep", "keep the temporary directory and print its path")
     .option("--isolation <mode>", "auto | bubblewrap | none", "auto")
-    .action(async (opts: { json?: boolean; dir?: string; keep?: boolean; isolation: string }) => {
+    .option("--serve", "show the run on the live dashboard, and keep serving it until Ctrl-C")
+    .option("--port <port>", "dashboard port with --serve (0 = a free one)", "0")
+    .action(async (opts: { json?: boolean; dir?: string; keep?: boolean; isolation: string; serve?: boolean; port: string }) => {
       if (!["auto", "bubblewrap", "none"].includes(opts.isolation)) throw new CliError(`--isolation must be auto, bubblewrap or none, got ${JSON.stringify(opts.isolation)}`, EXIT.usage);
       const out = new Output({ json: opts.json === true });
       out.note("cellos-cortex demo");
-      const summary = await runDemo(out, { ...(opts.dir === undefined ? {} : { dir: opts.dir }), keep: opts.keep === true, isolation: opts.isolation as IsolationMode });
+      const options: DemoOptions = { ...(opts.dir === undefined ? {} : { dir: opts.dir }), keep: opts.keep === true, isolation: opts.isolation as IsolationMode };
+      const dashboard = opts.serve === true ? await startDashboard(out, options, Number(opts.port)) : undefined;
+      let summary: DemoSummary;
+      try {
+        summary = await runDemo(out, dashboard === undefined ? options : { ...options, dir: dashboard.dir, keep: true, tee: dashboard.channel });
+      } catch (error) {
+        dashboard?.stop();
+        await dashboard?.serving;
+        throw error;
+      }
       out.result(summary);
       printDemoSummary(out, summary);
-      if (opts.keep === true || opts.dir !== undefined) out.note(`files kept in ${summary.dir}`);
+      if (opts.keep === true || opts.dir !== undefined || dashboard !== undefined) out.note(`files kept in ${summary.dir}`);
       if (!summary.ledger.ok || !summary.result.success) process.exitCode = EXIT.failed;
+      if (dashboard !== undefined) {
+        out.note(`dashboard still serving at ${dashboard.url} (Ctrl-C stops)`);
+        await dashboard.serving;
+      }
     });
+}
+
+/**
+ * `demo --serve`: the dashboard follows the demo's events in process (an
+ * `EventChannel` teed from the cell host's sink) and its ledger file, and
+ * keeps serving after the demo until Ctrl-C, so the run can be looked at.
+ */
+async function startDashboard(out: Output, options: DemoOptions, port: number): Promise<{ dir: string; channel: EventChannel; url: string; serving: Promise<void>; stop: () => void }> {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be 0–65535, got ${String(port)}`, EXIT.usage);
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "cellos-cortex-demo-")));
+  await mkdir(dir, { recursive: true });
+  const channel = new EventChannel();
+  const controller = new AbortController();
+  const signal = AbortSignal.any([controller.signal, untilInterrupted()]);
+  let listening: (url: string) => void = () => undefined;
+  const ready = new Promise<string>((resolve) => {
+    listening = resolve;
+  });
+  const serving = serve({ source: channel, signal, port, ledgerPath: join(dir, "ledger.jsonl"), onListening: (info) => listening(info.url) });
+  const url = await Promise.race([ready, serving.then(() => "")]);
+  if (url === "") throw new CliError("the dashboard stopped before it listened", EXIT.environment);
+  out.note(`dashboard: ${url}`);
+  return { dir, channel, url, serving, stop: () => controller.abort() };
 }
