@@ -96,6 +96,15 @@ describe("CortexCellRunner (seed tests)", () => {
     expect(data.doctrineRefs).toEqual(["D1", "D5"]);
   });
 
+  it("the dispatched event also says what doctrine changed and which refs were unknown", async () => {
+    const sink = new MemoryEventSink();
+    const runner = new CortexCellRunner(submitter(), ["agent"], { eventSink: sink, authority: { secretRefs: ["token"] } });
+    await runner.dispatch({ memoryDigest: "d", doctrineRefs: ["no-secrets", "who-knows"], task: "x" });
+    const data = sink.events[0]?.data as Record<string, unknown>;
+    expect(data.applied).toEqual([{ doctrineId: "no-secrets", changes: [{ path: "/spec/authority/secretRefs", before: ["token"], after: [] }] }]);
+    expect(data.unknownDoctrineIds).toEqual(["who-knows"]);
+  });
+
   it("dispatch without sink does not emit", async () => {
     const logger = new RecordingLogger();
     const runner = new CortexCellRunner(submitter(), ["agent"], { logger });

@@ -212,7 +212,7 @@ export class CortexCellRunner {
       throw new BridgeError("Submit", `submitting cell ${JSON.stringify(cellId)} failed: ${describeError(error)}`, { cellId, cause: error });
     }
     const outcome = parseCellSubmissionOutcome(raw, cellId);
-    if (this.#eventSink !== undefined) await this.#emitDispatched(this.#eventSink, translation.pack, outcome.cellId);
+    if (this.#eventSink !== undefined) await this.#emitDispatched(this.#eventSink, translation, outcome.cellId);
     return { ...outcome, translation };
   }
 
@@ -285,15 +285,23 @@ export class CortexCellRunner {
     return this.#ownTracker;
   }
 
-  async #emitDispatched(sink: EventSink, pack: ContextPack, cellId: string): Promise<void> {
+  async #emitDispatched(sink: EventSink, translation: ContextPackTranslation, cellId: string): Promise<void> {
     try {
-      const event = cortexDispatchedEvent({
+      const { pack, policy } = translation;
+      const dispatched = cortexDispatchedEvent({
         source: CORTEX_EVENT_SOURCE,
         time: new Date(this.#now()).toISOString(),
         packId: pack.memoryDigest,
         cellId,
         doctrineRefs: [...pack.doctrineRefs],
       });
+      // Beyond upstream's three fields (ADR 0023): what doctrine changed, so a
+      // reader of the events (the dashboard, an auditor) sees why the cell has
+      // the authority it has. JSON-copied: an absent `before` is left out.
+      const event = {
+        ...dispatched,
+        data: { ...dispatched.data, applied: JSON.parse(JSON.stringify(policy.applied)) as unknown, unknownDoctrineIds: [...policy.unknownDoctrineIds] },
+      };
       await withDeadline(() => sink.emit(event), {
         timeoutMs: this.#sinkTimeoutMs,
         onTimeout: () => new BridgeError("Timeout", `the event sink took longer than ${this.#sinkTimeoutMs} ms`, { cellId }),
