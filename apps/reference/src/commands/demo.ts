@@ -41,6 +41,8 @@ export interface LifecycleStep {
 
 export interface DemoSummary {
   readonly dir: string;
+  /** Whether `dir` (events, ledger, exports) is still there after the demo. */
+  readonly kept: boolean;
   readonly cortexRun: {
     readonly correlationId: string;
     readonly adapterId: string;
@@ -143,6 +145,7 @@ export async function runDemo(out: Output, options: DemoOptions = {}): Promise<D
       const startedData = (started?.data ?? {}) as { isolation?: string; isolationNote?: string; enforced?: Record<string, boolean> };
       return {
         dir,
+        kept: !removeDir,
         cortexRun: { correlationId: report.correlationId, adapterId: report.adapterId, model: report.model, promptHash: report.promptHash, runtimeMode: report.runtimeMode },
         cellId: result.cellId,
         packId: result.packId,
@@ -213,7 +216,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary): void {
   }
   out.line(`Exit code     ${summary.result.exitCode} (${summary.result.success ? "succeeded" : "failed"})`);
   out.line(`Exports       ${summary.exports.join(", ") || "(none)"}`);
-  out.line(`Ledger        ${summary.ledger.ok ? "verified" : "NOT verified"}: ${summary.ledger.count} signed rows in ${summary.ledger.path}${summary.ledger.reason ? ` (${summary.ledger.reason})` : ""}`);
+  out.line(`Ledger        ${summary.ledger.ok ? "verified" : "NOT verified"}: ${summary.ledger.count} signed rows${summary.kept ? ` in ${summary.ledger.path}` : " (temporary; --keep keeps it)"}${summary.ledger.reason ? ` (${summary.ledger.reason})` : ""}`);
   out.line(`Claim ceiling ${summary.claim.ceiling}`);
   for (const reason of summary.claim.reasons) out.line(`                ${reason}`);
 }
