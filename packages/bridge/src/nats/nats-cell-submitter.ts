@@ -3,8 +3,7 @@ import type { ExecutionCellDocument } from "@cellos-cortex/cellos-core";
 import { isReceiverError } from "@cellos-cortex/receiver";
 import { NatsLink, checkMillis, checkName, publishUntilAcked } from "@cellos-cortex/receiver/nats";
 import type { EnsuredStream, NatsConnectionOptions } from "@cellos-cortex/receiver/nats";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { BridgeError, describeError } from "../bridge-error.js";
 import type { CellSubmissionOutcome, CellSubmitter, SubmitOptions } from "../cell-submitter.js";
@@ -53,7 +52,6 @@ export class NatsCellSubmitter implements CellSubmitter {
   readonly #timeoutMs: number;
   readonly #logger: BridgeLogger;
   readonly #headers = headers();
-  #js: Promise<JetStreamClient> | undefined;
   #closed = false;
 
   constructor(options: NatsCellSubmitterOptions) {
@@ -98,7 +96,7 @@ export class NatsCellSubmitter implements CellSubmitter {
     const cellId = document.spec.id;
     const subject = cellWorkSubject(this.subjectPrefix, cellId);
     try {
-      const ack = await publishUntilAcked(() => this.#client(), subject, encoder.encode(JSON.stringify(document)), {
+      const ack = await publishUntilAcked(() => this.#link.jetstream(), subject, encoder.encode(JSON.stringify(document)), {
         msgID: cellId,
         stream: this.stream,
         headers: this.#headers,
@@ -122,16 +120,5 @@ export class NatsCellSubmitter implements CellSubmitter {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #client(): Promise<JetStreamClient> {
-    this.#js ??= this.#link.get().then(
-      (nc) => jetstream(nc),
-      (error: unknown) => {
-        this.#js = undefined;
-        throw error;
-      },
-    );
-    return this.#js;
   }
 }

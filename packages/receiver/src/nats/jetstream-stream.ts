@@ -3,6 +3,7 @@ import type { JetStreamManager, StreamConfig, StreamInfo } from "@nats-io/jetstr
 import { nanos } from "@nats-io/transport-node";
 import type { ReceiverLogger } from "../logger.js";
 import { ReceiverError } from "../receiver-error.js";
+import { streamSubjectFilter } from "./subject-scheme.js";
 
 /** Default window in which a re-published message id is dropped as a duplicate (2 minutes, the server's default). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
@@ -20,6 +21,21 @@ export interface JetStreamStreamSpec {
   readonly maxAgeMs?: number;
   /** Largest stream size in bytes, when set (a new stream only). */
   readonly maxBytes?: number;
+}
+
+/** The event stream's spec (shared by the sink and the source): `<prefix>.>`, limits retention. */
+export function eventStreamSpec(
+  name: string,
+  subjectPrefix: string,
+  limits: { readonly duplicateWindowMs: number | undefined; readonly maxAgeMs: number | undefined },
+): JetStreamStreamSpec {
+  return {
+    name,
+    subjects: [streamSubjectFilter(subjectPrefix)],
+    retention: "limits",
+    ...(limits.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: limits.duplicateWindowMs }),
+    ...(limits.maxAgeMs === undefined ? {} : { maxAgeMs: limits.maxAgeMs }),
+  };
 }
 
 /** What `ensureStream` found or made. */

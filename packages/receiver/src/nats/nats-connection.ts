@@ -1,3 +1,5 @@
+import { jetstream } from "@nats-io/jetstream";
+import type { JetStreamClient } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection, NodeConnectionOptions } from "@nats-io/transport-node";
 import type { ReceiverLogger } from "../logger.js";
@@ -67,6 +69,7 @@ export class NatsLink {
   readonly #what: string;
   readonly #logger: ReceiverLogger;
   #opening: Promise<NatsConnection> | undefined;
+  #js: Promise<JetStreamClient> | undefined;
   #closed = false;
   #watched = false;
   readonly #reconnectListeners = new Set<() => void>();
@@ -107,6 +110,18 @@ export class NatsLink {
       },
     );
     return this.#opening;
+  }
+
+  /** A JetStream client on the connection, made once (again after a failed connect). */
+  jetstream(): Promise<JetStreamClient> {
+    this.#js ??= this.get().then(
+      (nc) => jetstream(nc),
+      (error: unknown) => {
+        this.#js = undefined;
+        throw error;
+      },
+    );
+    return this.#js;
   }
 
   /**

@@ -1,16 +1,15 @@
 import { CellosError, safeParseCloudEventV1 } from "@cellos-cortex/cellos-core";
 import type { CloudEventV1, EventSink } from "@cellos-cortex/cellos-core";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { consoleLogger } from "../logger.js";
 import type { ReceiverLogger } from "../logger.js";
 import { publishUntilAcked } from "./jetstream-publish.js";
-import { ensureStream } from "./jetstream-stream.js";
+import { ensureStream, eventStreamSpec } from "./jetstream-stream.js";
 import type { EnsuredStream } from "./jetstream-stream.js";
 import { NatsLink, checkMillis, checkName } from "./nats-connection.js";
 import type { NatsConnectionOptions } from "./nats-connection.js";
-import { DEFAULT_EVENT_STREAM, DEFAULT_EVENT_SUBJECT_PREFIX, checkSubjectPrefix, eventSubject, streamSubjectFilter } from "./subject-scheme.js";
+import { DEFAULT_EVENT_STREAM, DEFAULT_EVENT_SUBJECT_PREFIX, checkSubjectPrefix, eventSubject } from "./subject-scheme.js";
 
 /** CloudEvents NATS binding, structured mode. */
 export const CLOUDEVENTS_JSON_CONTENT_TYPE = "application/cloudevents+json";
@@ -79,7 +78,6 @@ export class NatsJetStreamSink implements EventSink {
   readonly #logger: ReceiverLogger;
   readonly #stats: NatsJetStreamSinkStats = { published: 0, duplicates: 0, retries: 0, failures: 0 };
   readonly #headers = headers();
-  #js: Promise<JetStreamClient> | undefined;
   #closed = false;
 
   constructor(options: NatsJetStreamSinkOptions) {
@@ -106,13 +104,7 @@ export class NatsJetStreamSink implements EventSink {
     const nc = await this.#link.get();
     return ensureStream(
       await jetstreamManager(nc),
-      {
-        name: this.stream,
-        subjects: [streamSubjectFilter(this.subjectPrefix)],
-        retention: "limits",
-        ...(this.#duplicateWindowMs === undefined ? {} : { duplicateWindowMs: this.#duplicateWindowMs }),
-        ...(this.#maxAgeMs === undefined ? {} : { maxAgeMs: this.#maxAgeMs }),
-      },
+      eventStreamSpec(this.stream, this.subjectPrefix, { duplicateWindowMs: this.#duplicateWindowMs, maxAgeMs: this.#maxAgeMs }),
       this.#logger,
     );
   }
@@ -144,7 +136,7 @@ export class NatsJetStreamSink implements EventSink {
     }
     const subject = this.subjectOf(event);
     try {
-      const ack = await publishUntilAcked(() => this.#client(), subject, payload, {
+      const ack = await publishUntilAcked(() => this.#link.jetstream(), subject, payload, {
         msgID: event.id,
         stream: this.stream,
         headers: this.#headers,
@@ -174,17 +166,6 @@ export class NatsJetStreamSink implements EventSink {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #client(): Promise<JetStreamClient> {
-    this.#js ??= this.#link.get().then(
-      (nc) => jetstream(nc),
-      (error: unknown) => {
-        this.#js = undefined;
-        throw error;
-      },
-    );
-    return this.#js;
   }
 }
 

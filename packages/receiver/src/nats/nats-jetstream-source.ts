@@ -11,7 +11,7 @@ import type { ReceiverLogger } from "../logger.js";
 import { ReceiverError } from "../receiver-error.js";
 import { raceAbort } from "./abortable.js";
 import { ensureDurableConsumer, isJetStreamApiError } from "./jetstream-consumer.js";
-import { ensureStream } from "./jetstream-stream.js";
+import { ensureStream, eventStreamSpec } from "./jetstream-stream.js";
 import type { EnsuredStream } from "./jetstream-stream.js";
 import { NatsLink, checkCount, checkMillis, checkName } from "./nats-connection.js";
 import type { NatsConnectionOptions } from "./nats-connection.js";
@@ -159,13 +159,7 @@ export class NatsJetStreamSource implements CellEventSource {
     const jsm = await this.#manager();
     return ensureStream(
       jsm,
-      {
-        name: this.stream,
-        subjects: [streamSubjectFilter(this.subjectPrefix)],
-        retention: "limits",
-        ...(this.#duplicateWindowMs === undefined ? {} : { duplicateWindowMs: this.#duplicateWindowMs }),
-        ...(this.#maxAgeMs === undefined ? {} : { maxAgeMs: this.#maxAgeMs }),
-      },
+      eventStreamSpec(this.stream, this.subjectPrefix, { duplicateWindowMs: this.#duplicateWindowMs, maxAgeMs: this.#maxAgeMs }),
       this.#logger,
     );
   }
