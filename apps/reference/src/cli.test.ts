@@ -42,8 +42,8 @@ describe("cellos-cortex CLI", () => {
   it("prints help for every command and exits 0", async () => {
     const top = await run(["--help"]);
     expect(top.code).toBe(0);
-    for (const command of ["demo", "translate", "run", "receive", "ledger"]) expect(top.stdout).toContain(command);
-    for (const command of [["demo"], ["translate"], ["run"], ["receive"], ["ledger", "verify"], ["ledger", "show"]]) {
+    for (const command of ["demo", "translate", "run", "receive", "ledger", "serve", "worker"]) expect(top.stdout).toContain(command);
+    for (const command of [["demo"], ["translate"], ["run"], ["receive"], ["ledger", "verify"], ["ledger", "show"], ["serve"], ["worker"]]) {
       const help = await run([...command, "--help"]);
       expect(help.code, command.join(" ")).toBe(0);
       expect(help.stdout).toContain("Usage: cellos-cortex");
@@ -123,6 +123,18 @@ describe("cellos-cortex CLI", () => {
     const result = JSON.parse(ran.stdout);
     expect(result).toMatchObject({ success: false });
     expect(result.exitCode).not.toBe(0);
+  });
+
+  it("run takes the agent argv after -- when its arguments start with -, and refuses none or both", async () => {
+    const ran = await run(["run", samplePack, "--isolation", "none", "--json", "--", "/bin/sh", "-c", "exit 3"]);
+    expect(ran.code).toBe(1);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ success: false, exitCode: 3 });
+    const none = await run(["run", samplePack, "--isolation", "none"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("run needs the agent to start");
+    const both = await run(["run", samplePack, "--agent", "/bin/true", "--", "/bin/false"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("the agent is given twice");
   });
 
   it("run executes a real agent on the local host", async () => {

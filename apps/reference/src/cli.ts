@@ -8,6 +8,7 @@ import { registerReceiveCommand } from "./commands/receive.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTranslateCommand } from "./commands/translate.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { describeFailure } from "./describe-failure.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -26,6 +27,7 @@ registerRunCommand(program);
 registerReceiveCommand(program);
 registerLedgerCommands(program);
 registerServeCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { importPublicKeyPem } from "@cellos-cortex/ledger";
 import { JsonlTailSource } from "@cellos-cortex/receiver";
+import { NatsJetStreamSource } from "@cellos-cortex/receiver/nats";
 import type { CellEventSource } from "@cellos-cortex/receiver";
 import { CliError, EXIT } from "../cli-error.js";
 import { CellProjection } from "../dashboard/cell-projection.js";
@@ -12,6 +13,7 @@ import type { DashboardLogger } from "../dashboard/dashboard-logger.js";
 import { DashboardServer } from "../dashboard/dashboard-server.js";
 import type { DashboardListenInfo } from "../dashboard/dashboard-server.js";
 import { LedgerStatusWatcher } from "../dashboard/ledger-status.js";
+import { NATS_EVENTS, ensureOnNats, natsServers } from "../nats.js";
 import { untilInterrupted } from "../shutdown.js";
 
 /** Environment variable `serve` reads the bearer token from when `--token` is not given. */
@@ -24,6 +26,11 @@ export interface ServeOptions {
   port?: number;
   /** Also follow this JSONL file of CloudEvents, from its start, like `tail -F`. */
   eventsPath?: string;
+  /**
+   * Also follow the cell events in this NATS server's event stream (`CELLOS_EVENTS`), every
+   * one it still holds and then the new ones, through an ephemeral consumer of its own.
+   */
+  natsUrl?: string;
   /** Show this ledger's verification status. */
   ledgerPath?: string;
   /** Ed25519 public key (SPKI PEM) the ledger's rows must be signed with. */
@@ -77,7 +84,22 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const logger = options.logger ?? stderrDashboardLogger;
   const publicKey = options.publicKeyPath === undefined ? undefined : await loadPublicKey(options.publicKeyPath);
-  if (options.signal?.aborted) return;
+  let natsSource: NatsJetStreamSource | undefined;
+  if (options.natsUrl !== undefined) {
+    natsSource = new NatsJetStreamSource({ servers: natsServers(options.natsUrl), deliverPolicy: "all", logger });
+    const source = natsSource;
+    try {
+      // A dashboard may start before any supervisor or worker: it creates the stream they use.
+      await ensureOnNats(`event stream ${NATS_EVENTS}`, options.natsUrl, () => source.ensureStream());
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
+  }
+  if (options.signal?.aborted) {
+    await natsSource?.close();
+    return;
+  }
 
   const projection = new CellProjection(options.maxCells === undefined ? {} : { maxCells: options.maxCells });
   const ledger =
@@ -97,6 +119,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     info = await dashboard.listen();
   } catch (error) {
+    await natsSource?.close();
     if (error instanceof DashboardError && error.kind === "Listen") {
       throw new CliError(error.message, EXIT.environment, "pick another --port (0 = a free one)", { cause: error });
     }
@@ -117,6 +140,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       }),
     });
   }
+  if (natsSource !== undefined) sources.push({ name: `NATS ${options.natsUrl ?? ""} stream ${NATS_EVENTS}`, source: natsSource });
   if (options.source !== undefined) sources.push({ name: "the in-process event source", source: options.source });
 
   const outcome: { failure?: DashboardError } = {};
@@ -142,6 +166,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     await Promise.all(following);
     await dashboard.close();
     await ledger?.close();
+    await natsSource?.close();
   }
   if (outcome.failure !== undefined) throw outcome.failure;
 }
@@ -150,6 +175,7 @@ interface ServeFlags {
   host: string;
   port: string;
   events?: string;
+  nats?: string;
   ledger?: string;
   publicKey?: string;
   token?: string;
@@ -174,6 +200,7 @@ export async function runServeCommand(flags: ServeFlags, context: ServeCommandCo
     host: flags.host,
     port,
     ...(flags.events === undefined ? {} : { eventsPath: flags.events }),
+    ...(flags.nats === undefined ? {} : { natsUrl: flags.nats }),
     ...(flags.ledger === undefined ? {} : { ledgerPath: flags.ledger }),
     ...(flags.publicKey === undefined ? {} : { publicKeyPath: flags.publicKey }),
     ...(token === undefined ? {} : { authToken: token }),
@@ -185,6 +212,7 @@ export async function runServeCommand(flags: ServeFlags, context: ServeCommandCo
       }
       const lines = [`dashboard: ${info.url}`, `POST CloudEvents to ${info.eventsUrl}${token === undefined ? "" : " (with Authorization: Bearer <token>)"}`];
       if (flags.events !== undefined) lines.push(`following ${flags.events}`);
+      if (flags.nats !== undefined) lines.push(`following ${flags.nats}, stream ${NATS_EVENTS}`);
       if (flags.ledger !== undefined) lines.push(`verifying ledger ${flags.ledger}${flags.publicKey === undefined ? "" : " (signatures checked)"}`);
       lines.push("Ctrl-C stops");
       context.write(`${lines.join("\n")}\n`);
@@ -195,10 +223,11 @@ export async function runServeCommand(flags: ServeFlags, context: ServeCommandCo
 export function registerServeCommand(program: Command): void {
   program
     .command("serve")
-    .description("run the live cell dashboard: receive CloudEvents over HTTP, follow a JSONL file, verify a ledger (Ctrl-C stops)")
+    .description("run the live cell dashboard: receive CloudEvents over HTTP, follow a JSONL file or NATS, verify a ledger (Ctrl-C stops)")
     .option("--host <address>", "address to bind", "127.0.0.1")
     .option("--port <port>", "port (0 = a free one)", "0")
     .option("--events <jsonl>", "also follow this JSONL file of CloudEvents (from its start, like tail -F)")
+    .option("--nats <url>", "also follow the cell events in this NATS JetStream server (stream CELLOS_EVENTS, from its start)")
     .option("--ledger <file>", "show this ledger's verification status, re-checked when it changes")
     .option("--public-key <pem>", "check the ledger's signatures with this Ed25519 public key (SPKI PEM)")
     .option("--token <token>", `require Authorization: Bearer <token> on POST /events (default: $${SERVE_TOKEN_ENV})`)

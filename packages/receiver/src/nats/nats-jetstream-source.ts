@@ -43,6 +43,14 @@ export interface NatsJetStreamSourceOptions extends NatsConnectionOptions, Jsonl
   readonly filterSubject?: string;
   /** Where a new consumer starts: `all` (default: every event still in the stream) or `new`. */
   readonly deliverPolicy?: "all" | "new";
+  /**
+   * Start a new consumer at the first event the server stored at or after this time, instead
+   * of `deliverPolicy` (exclusive with it). A reader that starts following just before it
+   * submits a cell passes the submission time: unlike `new`, it cannot miss an event stored
+   * while its consumer was being created, and unlike `all` it never sees an earlier run of a
+   * cell with the same id. The time is compared with the server's clock.
+   */
+  readonly startTime?: Date;
   /** Events delivered but not yet acknowledged, at most (the consumer's `max_ack_pending` and the pull batch; default 256). */
   readonly maxInFlight?: number;
   /** How long an event handed out may go unacknowledged before JetStream delivers it again (default 30 000 ms). */
@@ -99,6 +107,7 @@ export class NatsJetStreamSource implements CellEventSource {
   readonly ackWaitMs: number;
   readonly #link: NatsLink;
   readonly #deliverPolicy: "all" | "new";
+  readonly #startTime: Date | undefined;
   readonly #maxDeliver: number;
   readonly #pullExpiresMs: number;
   readonly #inactiveThresholdMs: number;
@@ -133,6 +142,15 @@ export class NatsJetStreamSource implements CellEventSource {
       throw new ReceiverError("InvalidOptions", `NatsJetStreamSource deliverPolicy must be "all" or "new", got ${JSON.stringify(deliverPolicy)}`);
     }
     this.#deliverPolicy = deliverPolicy;
+    if (options.startTime !== undefined) {
+      if (!(options.startTime instanceof Date) || Number.isNaN(options.startTime.getTime())) {
+        throw new ReceiverError("InvalidOptions", `NatsJetStreamSource startTime must be a valid Date, got ${String(options.startTime)}`);
+      }
+      if (options.deliverPolicy !== undefined) {
+        throw new ReceiverError("InvalidOptions", `NatsJetStreamSource takes deliverPolicy or startTime, not both (got ${JSON.stringify(options.deliverPolicy)} and ${options.startTime.toISOString()})`);
+      }
+    }
+    this.#startTime = options.startTime;
     this.maxInFlight = checkCount(options.maxInFlight, "NatsJetStreamSource maxInFlight", 256);
     this.ackWaitMs = checkMillis(options.ackWaitMs, "NatsJetStreamSource ackWaitMs", 30_000, 1);
     this.#maxDeliver = options.maxDeliver === undefined ? -1 : checkCount(options.maxDeliver, "NatsJetStreamSource maxDeliver", -1);
@@ -215,7 +233,9 @@ export class NatsJetStreamSource implements CellEventSource {
     const jsm = await raceAbort(this.#manager(), signal);
     const config: Partial<ConsumerConfig> = {
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: this.#deliverPolicy === "all" ? DeliverPolicy.All : DeliverPolicy.New,
+      ...(this.#startTime === undefined
+        ? { deliver_policy: this.#deliverPolicy === "all" ? DeliverPolicy.All : DeliverPolicy.New }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: this.#startTime.toISOString() }),
       ack_wait: nanos(this.ackWaitMs),
       max_ack_pending: this.maxInFlight,
       max_deliver: this.#maxDeliver,

@@ -245,6 +245,25 @@ describe("NatsJetStreamSource", () => {
     expect((await jsm.consumers.list(where.stream).next()).length).toBe(before + 1);
   });
 
+  it("startTime skips what the stream held before it and keeps everything stored after", async (context) => {
+    needNats(context);
+    const where = names();
+    const out = sink(where);
+    await out.ensureStream();
+    await out.emit(started("old", 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Stored after `since` but before the consumer exists: `new` would miss it, startTime must not.
+    await out.emit(started("fresh", 1));
+    const iterator = source({ ...where, startTime: since }).events()[Symbol.asyncIterator]();
+    const first = await take(iterator, 1);
+    await out.emit(started("fresh", 2));
+    const second = await take(iterator, 1);
+    await iterator.return?.();
+    expect([...first, ...second].map((e) => e.id)).toEqual(["evt-fresh-1", "evt-fresh-2"]);
+  });
+
   it("terminates and reports messages that are not CloudEvents, and never yields them", async (context) => {
     needNats(context);
     const where = names();

@@ -32,6 +32,9 @@ describe("NATS options are checked before anything connects", () => {
     expect(invalid(() => new NatsJetStreamSource({ servers: "x", maxInFlight: 1.5 })).message).toContain("1.5");
     expect(invalid(() => new NatsJetStreamSource({ servers: "x", pullExpiresMs: 999 })).message).toContain("pullExpiresMs");
     expect(invalid(() => new NatsJetStreamSource({ servers: "x", deliverPolicy: "last" as never })).message).toContain('"last"');
+    expect(invalid(() => new NatsJetStreamSource({ servers: "x", startTime: new Date(Number.NaN) })).message).toContain("startTime");
+    expect(invalid(() => new NatsJetStreamSource({ servers: "x", startTime: "2026-01-01" as never })).message).toContain("startTime");
+    expect(invalid(() => new NatsJetStreamSource({ servers: "x", startTime: new Date(0), deliverPolicy: "all" })).message).toMatch(/not both/);
     expect(invalid(() => new NatsJetStreamSource({ servers: "x", cellId: "a", filterSubject: "b" })).message).toMatch(/not both/);
     expect(invalid(() => new NatsJetStreamSource({ servers: "x", cellId: "" })).message).toContain("cellId");
   });
