@@ -1,12 +1,16 @@
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { NATS_SERVER_INSTALL_HINT, findNatsServer, freeLoopbackPort, startNatsServer } from "@cellos-cortex/receiver/nats";
+import { commandCompletedEvent, lifecycleDestroyedEvent, lifecycleStartedEvent } from "@cellos-cortex/cellos-core";
+import type { CloudEventV1 } from "@cellos-cortex/cellos-core";
+import { NATS_SERVER_INSTALL_HINT, NatsJetStreamSink, findNatsServer, freeLoopbackPort, startNatsServer } from "@cellos-cortex/receiver/nats";
 import type { NatsTestServer } from "@cellos-cortex/receiver/nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestContext } from "vitest";
@@ -190,6 +194,57 @@ describe("cellos-cortex over NATS", () => {
     const laterId = (JSON.parse(later.stdout) as { cellId: string }).cellId;
     expect(await cellOnPage(laterId, "failed")).toMatchObject({ cellId: laterId, state: "failed", exitCode: 5 });
     expect(await dashboard.stop()).toBe(0);
+  });
+
+  it("run --submitter http --nats follows a CellOS supervisor's events on NATS from the submission on, never an earlier run of the cell", async (context) => {
+    needNats(context);
+    const pack = await packWithTask("http", "epsilon report");
+    const translated = await run(["translate", pack, "--agent", "/usr/local/bin/agent"]);
+    expect(translated.code).toBe(0);
+    const cellId = (JSON.parse(translated.stdout) as { spec: { id: string } }).spec.id;
+    const lifecycle = (exitCode: number): CloudEventV1[] => {
+      const base = { source: "/test/supervisor", cellId, specId: cellId };
+      return [
+        lifecycleStartedEvent(base),
+        commandCompletedEvent({ ...base, argv: ["/usr/local/bin/agent"], exitCode, durationMs: 5 }),
+        lifecycleDestroyedEvent({ ...base, outcome: exitCode === 0 ? "succeeded" : "failed", terminalState: "clean" }),
+      ];
+    };
+    // What the supervisor publishes, as a CellOS supervisor would: an earlier run of the same cell first.
+    const supervisor = new NatsJetStreamSink({ servers: url() });
+    try {
+      await supervisor.ensureStream();
+      for (const event of lifecycle(9)) await supervisor.emit(event);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const submitted: unknown[] = [];
+      const cellos = createServer((request, response) => {
+        let body = "";
+        request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+        request.on("end", () => {
+          submitted.push({ url: request.url, document: JSON.parse(body) as unknown });
+          response.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ cellId }));
+          // The cell runs after the answer; its events reach NATS a little later.
+          setTimeout(() => {
+            void (async () => {
+              for (const event of lifecycle(0)) await supervisor.emit(event);
+            })();
+          }, 100);
+        });
+      });
+      await new Promise<void>((resolve) => cellos.listen(0, "127.0.0.1", resolve));
+      try {
+        const baseUrl = `http://127.0.0.1:${(cellos.address() as AddressInfo).port}`;
+        const ran = await run(["run", pack, "--submitter", "http", "--base-url", baseUrl, "--nats", url(), "--json", "--timeout", "20000", "--agent", "/usr/local/bin/agent"]);
+        expect(ran.stderr).not.toContain("error:");
+        expect(ran.code).toBe(0);
+        expect(JSON.parse(ran.stdout)).toMatchObject({ cellId, success: true, exitCode: 0 });
+        expect(submitted).toEqual([{ url: "/v1/cells", document: expect.objectContaining({ spec: expect.objectContaining({ id: cellId }) }) }]);
+      } finally {
+        await new Promise((resolve) => cellos.close(resolve));
+      }
+    } finally {
+      await supervisor.close();
+    }
   });
 
   it("names the server and says how to start one when nothing listens at --nats (exit 3)", async (context) => {
