@@ -1,37 +1,20 @@
-import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { validateExecutionCellDocument } from "@cellos-cortex/cellos-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { APP_DIR, CLI, SAMPLE_PACK, assertCliBuilt, runCli } from "./__fixtures__/cli-process.js";
 
-const appDir = fileURLToPath(new URL("..", import.meta.url));
-const repoRoot = join(appDir, "..", "..");
-const cli = join(appDir, "dist", "cli.js");
-const samplePack = join(appDir, "assets", "sample-pack.json");
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a real process (`pnpm test` builds it first). */
-function run(args: string[], timeoutMs = 30_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const repoRoot = join(APP_DIR, "..", "..");
+const cli = CLI;
+const samplePack = SAMPLE_PACK;
+const run = runCli;
 
 let scratch: string;
 beforeAll(async () => {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: build the app first (pnpm test does: turbo run build)`);
+  assertCliBuilt();
   scratch = await mkdtemp(join(tmpdir(), "cellos-cortex-cli-"));
 });
 afterAll(async () => {

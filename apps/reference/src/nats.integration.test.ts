@@ -1,26 +1,24 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { commandCompletedEvent, lifecycleDestroyedEvent, lifecycleStartedEvent } from "@cellos-cortex/cellos-core";
 import type { CloudEventV1 } from "@cellos-cortex/cellos-core";
 import { NATS_SERVER_INSTALL_HINT, NatsJetStreamSink, findNatsServer, freeLoopbackPort, startNatsServer } from "@cellos-cortex/receiver/nats";
 import type { NatsTestServer } from "@cellos-cortex/receiver/nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestContext } from "vitest";
+import { CLI, SAMPLE_PACK, assertCliBuilt, runCli } from "./__fixtures__/cli-process.js";
 import type { DashboardSnapshot } from "./dashboard/cell-view.js";
 
 /** The CLI over NATS, as processes: `worker`, `run --submitter nats|local --nats`, `serve --nats`. */
 
-const appDir = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(appDir, "dist", "cli.js");
-const samplePack = join(appDir, "assets", "sample-pack.json");
+const cli = CLI;
+const samplePack = SAMPLE_PACK;
 
 const SKIP_REASON = (await findNatsServer()) === undefined ? `nats-server not found: ${NATS_SERVER_INSTALL_HINT}` : undefined;
 if (SKIP_REASON !== undefined) console.warn(`[reference NATS tests] SKIPPED: ${SKIP_REASON}`);
@@ -28,20 +26,7 @@ function needNats(context: TestContext): void {
   if (SKIP_REASON !== undefined) context.skip(SKIP_REASON);
 }
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], timeoutMs = 30_000): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = runCli;
 
 /** A long-running command (`worker`, `serve`) with `--json`: its stdout lines as parsed JSON, in order. */
 class Daemon {
@@ -96,7 +81,7 @@ let server: NatsTestServer | undefined;
 let scratch: string;
 const daemons: Daemon[] = [];
 beforeAll(async () => {
-  if (!existsSync(cli)) throw new Error(`${cli} is missing: build the app first (pnpm test does: turbo run build)`);
+  assertCliBuilt();
   scratch = await mkdtemp(join(tmpdir(), "cellos-cortex-nats-cli-"));
   if (SKIP_REASON === undefined) server = await startNatsServer();
 });

@@ -196,7 +196,7 @@ describe("the serve command", () => {
     const program = new Command();
     registerServeCommand(program);
     const command = program.commands.find((candidate) => candidate.name() === "serve");
-    expect(command?.options.map((option) => option.long)).toEqual(["--host", "--port", "--events", "--ledger", "--public-key", "--token", "--json"]);
+    expect(command?.options.map((option) => option.long)).toEqual(["--host", "--port", "--events", "--nats", "--ledger", "--public-key", "--token", "--json"]);
     expect(command?.options.find((option) => option.long === "--host")?.defaultValue).toBe("127.0.0.1");
     expect(command?.options.find((option) => option.long === "--port")?.defaultValue).toBe("0");
   });
