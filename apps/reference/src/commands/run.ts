@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { JsonlFileEventSink } from "@cellos-cortex/cellos-core";
 import type { EventSink } from "@cellos-cortex/cellos-core";
 import { CortexCellRunner, HttpCellSubmitter, LocalCellHost, packToCellId } from "@cellos-cortex/bridge";
-import type { CellSubmitter, Dispatched, IsolationMode } from "@cellos-cortex/bridge";
+import type { CellSubmitter, ContextPack, Dispatched, IsolationMode } from "@cellos-cortex/bridge";
 import { NatsCellSubmitter } from "@cellos-cortex/bridge/nats";
 import { explain } from "@cellos-cortex/doctrine";
 import { JsonlTailSource } from "@cellos-cortex/receiver";
@@ -56,57 +56,7 @@ export function registerRunCommand(program: Command): void {
       const agent = agentArgv(flags.agent, operands);
       if (flags.events !== undefined && flags.nats !== undefined) throw new CliError("pass --events <jsonl> or --nats <url>, not both: they are two places for the same events", EXIT.usage);
       const nats = flags.nats === undefined ? undefined : { url: flags.nats, servers: natsServers(flags.nats) };
-      const closers: (() => Promise<void>)[] = [];
-      let submitter: CellSubmitter;
-      let resultSource: CellEventSource | undefined;
-      let eventSink: EventSink | undefined;
-      /** With --nats, results are followed from the cell's own subjects, from now on (ADR-0031). */
-      const natsResults = async (servers: string[], url: string, options: { startTime: Date } | { deliverPolicy: "all" }): Promise<NatsJetStreamSource> => {
-        const source = new NatsJetStreamSource({ servers, cellId: packToCellId(pack), ...options });
-        closers.push(() => source.close());
-        await ensureOnNats(`event stream ${NATS_EVENTS}`, url, () => source.ensureStream());
-        return source;
-      };
-      try {
-        if (flags.submitter === "local") {
-          if (!["auto", "bubblewrap", "none"].includes(flags.isolation)) throw new CliError(`--isolation must be auto, bubblewrap or none, got ${JSON.stringify(flags.isolation)}`, EXIT.usage);
-          let sink: EventSink & { close(): Promise<void> };
-          if (nats === undefined) {
-            const eventsPath = flags.events ?? join(await mkdtemp(join(tmpdir(), "cellos-cortex-run-")), "events.jsonl");
-            sink = new JsonlFileEventSink({ path: eventsPath });
-            out.note(`events: ${eventsPath}`);
-          } else {
-            const natsSink = new NatsJetStreamSink({ servers: nats.servers });
-            sink = natsSink;
-            closers.push(() => natsSink.close());
-            await ensureOnNats(`event stream ${NATS_EVENTS}`, nats.url, () => natsSink.ensureStream());
-            out.note(`events: ${nats.url}, stream ${NATS_EVENTS}`);
-          }
-          eventSink = sink;
-          const host = new LocalCellHost({ eventSink: sink, workDir: join(tmpdir(), "cellos-cortex-cells"), isolation: flags.isolation as IsolationMode });
-          submitter = host;
-          closers.unshift(() => host.close());
-          if (nats === undefined) closers.push(() => sink.close());
-        } else if (flags.submitter === "http") {
-          if (flags.baseUrl === undefined) throw new CliError("--submitter http needs --base-url <url> of the CellOS server", EXIT.usage);
-          if (flags.events === undefined && nats === undefined) throw new CliError("--submitter http needs --events <jsonl> or --nats <url>: where the CellOS supervisor writes its events", EXIT.usage);
-          submitter = new HttpCellSubmitter({ baseUrl: flags.baseUrl, ...(flags.token === undefined ? {} : { token: flags.token }) });
-          resultSource = nats === undefined ? new JsonlTailSource({ path: flags.events ?? "" }) : await natsResults(nats.servers, nats.url, { startTime: new Date() });
-        } else if (flags.submitter === "nats") {
-          if (nats === undefined) throw new CliError("--submitter nats needs --nats <url>: the NATS server the workers pull cells from", EXIT.usage, "start workers with `cellos-cortex worker --nats <url>`");
-          const natsSubmitter = new NatsCellSubmitter({ servers: nats.servers });
-          closers.push(() => natsSubmitter.close());
-          await ensureOnNats(`cell work queue ${natsSubmitter.stream}`, nats.url, () => natsSubmitter.ensureStream());
-          submitter = natsSubmitter;
-          resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
-          out.note(`cells: ${nats.url}, work queue ${natsSubmitter.stream}; events: stream ${NATS_EVENTS}`);
-        } else {
-          throw new CliError(`--submitter must be local, http or nats, got ${JSON.stringify(flags.submitter)}`, EXIT.usage);
-        }
-      } catch (error) {
-        for (const close of closers) await close();
-        throw error;
-      }
+      const { submitter, resultSource, eventSink, closers, natsResults } = await openSubmitter(flags, pack, nats, out);
       const runner = new CortexCellRunner(submitter, agent, { policy, ...(eventSink === undefined ? {} : { eventSink }), ...(resultSource === undefined ? {} : { resultSource }) });
       closers.unshift(() => runner.close());
       try {
@@ -133,6 +83,72 @@ export function registerRunCommand(program: Command): void {
         for (const close of closers) await close();
       }
     });
+}
+
+interface Opened {
+  submitter: CellSubmitter;
+  resultSource: CellEventSource | undefined;
+  eventSink: EventSink | undefined;
+  /** Run in order once the run is over. */
+  closers: (() => Promise<void>)[];
+  /** A source of the pack's cell events on NATS (closed with the rest). */
+  natsResults: (servers: string[], url: string, options: { startTime: Date } | { deliverPolicy: "all" }) => Promise<NatsJetStreamSource>;
+}
+
+/** The submitter `--submitter` names, where the cell's events go, and where its result is followed from. */
+async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: string; servers: string[] } | undefined, out: Output): Promise<Opened> {
+  const closers: (() => Promise<void>)[] = [];
+  let submitter: CellSubmitter;
+  let resultSource: CellEventSource | undefined;
+  let eventSink: EventSink | undefined;
+  /** With --nats, results are followed from the cell's own subjects, from now on (ADR-0031). */
+  const natsResults = async (servers: string[], url: string, options: { startTime: Date } | { deliverPolicy: "all" }): Promise<NatsJetStreamSource> => {
+    const source = new NatsJetStreamSource({ servers, cellId: packToCellId(pack), ...options });
+    closers.push(() => source.close());
+    await ensureOnNats(`event stream ${NATS_EVENTS}`, url, () => source.ensureStream());
+    return source;
+  };
+  try {
+    if (flags.submitter === "local") {
+      if (!["auto", "bubblewrap", "none"].includes(flags.isolation)) throw new CliError(`--isolation must be auto, bubblewrap or none, got ${JSON.stringify(flags.isolation)}`, EXIT.usage);
+      let sink: EventSink & { close(): Promise<void> };
+      if (nats === undefined) {
+        const eventsPath = flags.events ?? join(await mkdtemp(join(tmpdir(), "cellos-cortex-run-")), "events.jsonl");
+        sink = new JsonlFileEventSink({ path: eventsPath });
+        out.note(`events: ${eventsPath}`);
+      } else {
+        const natsSink = new NatsJetStreamSink({ servers: nats.servers });
+        sink = natsSink;
+        closers.push(() => natsSink.close());
+        await ensureOnNats(`event stream ${NATS_EVENTS}`, nats.url, () => natsSink.ensureStream());
+        out.note(`events: ${nats.url}, stream ${NATS_EVENTS}`);
+      }
+      eventSink = sink;
+      const host = new LocalCellHost({ eventSink: sink, workDir: join(tmpdir(), "cellos-cortex-cells"), isolation: flags.isolation as IsolationMode });
+      submitter = host;
+      closers.unshift(() => host.close());
+      if (nats === undefined) closers.push(() => sink.close());
+    } else if (flags.submitter === "http") {
+      if (flags.baseUrl === undefined) throw new CliError("--submitter http needs --base-url <url> of the CellOS server", EXIT.usage);
+      if (flags.events === undefined && nats === undefined) throw new CliError("--submitter http needs --events <jsonl> or --nats <url>: where the CellOS supervisor writes its events", EXIT.usage);
+      submitter = new HttpCellSubmitter({ baseUrl: flags.baseUrl, ...(flags.token === undefined ? {} : { token: flags.token }) });
+      resultSource = nats === undefined ? new JsonlTailSource({ path: flags.events ?? "" }) : await natsResults(nats.servers, nats.url, { startTime: new Date() });
+    } else if (flags.submitter === "nats") {
+      if (nats === undefined) throw new CliError("--submitter nats needs --nats <url>: the NATS server the workers pull cells from", EXIT.usage, "start workers with `cellos-cortex worker --nats <url>`");
+      const natsSubmitter = new NatsCellSubmitter({ servers: nats.servers });
+      closers.push(() => natsSubmitter.close());
+      await ensureOnNats(`cell work queue ${natsSubmitter.stream}`, nats.url, () => natsSubmitter.ensureStream());
+      submitter = natsSubmitter;
+      resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
+      out.note(`cells: ${nats.url}, work queue ${natsSubmitter.stream}; events: stream ${NATS_EVENTS}`);
+    } else {
+      throw new CliError(`--submitter must be local, http or nats, got ${JSON.stringify(flags.submitter)}`, EXIT.usage);
+    }
+  } catch (error) {
+    for (const close of closers) await close();
+    throw error;
+  }
+  return { submitter, resultSource, eventSink, closers, natsResults };
 }
 
 /** The agent argv: `--agent <argv...>` or the operands after `--` (exactly one of them). */
