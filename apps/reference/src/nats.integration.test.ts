@@ -106,6 +106,17 @@ async function packWithTask(name: string, task: string): Promise<string> {
   return path;
 }
 
+/** The dashboard's view of a cell once it reaches `state` (polled, at most 10 s). */
+async function cellOnPage(page: string, id: string, state: string): Promise<DashboardSnapshot["cells"][number] | undefined> {
+  let seen: DashboardSnapshot["cells"][number] | undefined;
+  for (let attempt = 0; attempt < 50 && seen?.state !== state; attempt++) {
+    const snapshot = (await (await fetch(new URL("/api/cells", page))).json()) as DashboardSnapshot;
+    seen = snapshot.cells.find((cell) => cell.cellId === id);
+    if (seen?.state !== state) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return seen;
+}
+
 function startWorker(): Daemon {
   const worker = new Daemon(["worker", "--nats", url(), "--isolation", "none", "--concurrency", "2", "--work-dir", join(scratch, "cells")]);
   daemons.push(worker);
@@ -147,6 +158,12 @@ describe("cellos-cortex over NATS", () => {
     );
     expect(cells).toHaveLength(2);
     expect(worker.lines.find(has("report"))).toMatchObject({ report: { completed: 2, refused: 0 } });
+
+    // The run's `cortex.v1.dispatched` went to the stream too: the dashboard knows the cell's pack.
+    const dashboard = new Daemon(["serve", "--nats", url(), "--port", "0"]);
+    daemons.push(dashboard);
+    const { url: page } = await dashboard.line(has("url"));
+    expect(await cellOnPage(String(page), result.cellId, "succeeded")).toMatchObject({ state: "succeeded", packId: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it("run --nats with the local host publishes the events; serve --nats shows the cell on the dashboard", async (context) => {
@@ -160,24 +177,14 @@ describe("cellos-cortex over NATS", () => {
     const dashboard = new Daemon(["serve", "--nats", url(), "--port", "0"]);
     daemons.push(dashboard);
     const { url: page } = await dashboard.line(has("url"));
-    /** The dashboard's view of a cell once it reaches `state` (polled, at most 10 s). */
-    const cellOnPage = async (id: string, state: string): Promise<DashboardSnapshot["cells"][number] | undefined> => {
-      let seen: DashboardSnapshot["cells"][number] | undefined;
-      for (let attempt = 0; attempt < 50 && seen?.state !== state; attempt++) {
-        const snapshot = (await (await fetch(new URL("/api/cells", String(page)))).json()) as DashboardSnapshot;
-        seen = snapshot.cells.find((cell) => cell.cellId === id);
-        if (seen?.state !== state) await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      return seen;
-    };
     // Stored before the dashboard started: replayed from the stream.
-    expect(await cellOnPage(cellId, "succeeded")).toMatchObject({ cellId, state: "succeeded", exitCode: 0 });
+    expect(await cellOnPage(String(page), cellId, "succeeded")).toMatchObject({ cellId, state: "succeeded", exitCode: 0 });
 
     // Published while it runs: followed live.
     const later = await run(["run", await packWithTask("later", "delta report"), "--nats", url(), "--isolation", "none", "--json", "--", "/bin/sh", "-c", "exit 5"]);
     expect(later.code).toBe(1);
     const laterId = (JSON.parse(later.stdout) as { cellId: string }).cellId;
-    expect(await cellOnPage(laterId, "failed")).toMatchObject({ cellId: laterId, state: "failed", exitCode: 5 });
+    expect(await cellOnPage(String(page), laterId, "failed")).toMatchObject({ cellId: laterId, state: "failed", exitCode: 5 });
     expect(await dashboard.stop()).toBe(0);
   });
 

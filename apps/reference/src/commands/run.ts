@@ -108,6 +108,13 @@ async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: st
     await ensureOnNats(`event stream ${NATS_EVENTS}`, url, () => source.ensureStream());
     return source;
   };
+  /** The NATS event stream as a sink: the local host's events, and the runner's `cortex.v1.dispatched` (pack, doctrine changes). */
+  const natsEvents = async (where: { url: string; servers: string[] }): Promise<NatsJetStreamSink> => {
+    const sink = new NatsJetStreamSink({ servers: where.servers });
+    closers.push(() => sink.close());
+    await ensureOnNats(`event stream ${NATS_EVENTS}`, where.url, () => sink.ensureStream());
+    return sink;
+  };
   try {
     if (flags.submitter === "local") {
       if (!["auto", "bubblewrap", "none"].includes(flags.isolation)) throw new CliError(`--isolation must be auto, bubblewrap or none, got ${JSON.stringify(flags.isolation)}`, EXIT.usage);
@@ -117,10 +124,7 @@ async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: st
         sink = new JsonlFileEventSink({ path: eventsPath });
         out.note(`events: ${eventsPath}`);
       } else {
-        const natsSink = new NatsJetStreamSink({ servers: nats.servers });
-        sink = natsSink;
-        closers.push(() => natsSink.close());
-        await ensureOnNats(`event stream ${NATS_EVENTS}`, nats.url, () => natsSink.ensureStream());
+        sink = await natsEvents(nats);
         out.note(`events: ${nats.url}, stream ${NATS_EVENTS}`);
       }
       eventSink = sink;
@@ -132,13 +136,18 @@ async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: st
       if (flags.baseUrl === undefined) throw new CliError("--submitter http needs --base-url <url> of the CellOS server", EXIT.usage);
       if (flags.events === undefined && nats === undefined) throw new CliError("--submitter http needs --events <jsonl> or --nats <url>: where the CellOS supervisor writes its events", EXIT.usage);
       submitter = new HttpCellSubmitter({ baseUrl: flags.baseUrl, ...(flags.token === undefined ? {} : { token: flags.token }) });
-      resultSource = nats === undefined ? new JsonlTailSource({ path: flags.events ?? "" }) : await natsResults(nats.servers, nats.url, { startTime: new Date() });
+      if (nats === undefined) resultSource = new JsonlTailSource({ path: flags.events ?? "" });
+      else {
+        eventSink = await natsEvents(nats);
+        resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
+      }
     } else if (flags.submitter === "nats") {
       if (nats === undefined) throw new CliError("--submitter nats needs --nats <url>: the NATS server the workers pull cells from", EXIT.usage, "start workers with `cellos-cortex worker --nats <url>`");
       const natsSubmitter = new NatsCellSubmitter({ servers: nats.servers });
       closers.push(() => natsSubmitter.close());
       await ensureOnNats(`cell work queue ${natsSubmitter.stream}`, nats.url, () => natsSubmitter.ensureStream());
       submitter = natsSubmitter;
+      eventSink = await natsEvents(nats);
       resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
       out.note(`cells: ${nats.url}, work queue ${natsSubmitter.stream}; events: stream ${NATS_EVENTS}`);
     } else {
