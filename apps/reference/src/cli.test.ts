@@ -5,12 +5,9 @@ import { join } from "node:path";
 import { validateExecutionCellDocument } from "@cellos-cortex/cellos-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { APP_DIR, CLI, SAMPLE_PACK, assertCliBuilt, runCli } from "./__fixtures__/cli-process.js";
+import { APP_DIR, CLI as cli, SAMPLE_PACK as samplePack, assertCliBuilt, runCli as run } from "./__fixtures__/cli-process.js";
 
 const repoRoot = join(APP_DIR, "..", "..");
-const cli = CLI;
-const samplePack = SAMPLE_PACK;
-const run = runCli;
 
 let scratch: string;
 beforeAll(async () => {

@@ -12,21 +12,16 @@ import { NATS_SERVER_INSTALL_HINT, NatsJetStreamSink, findNatsServer, freeLoopba
 import type { NatsTestServer } from "@cellos-cortex/receiver/nats";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestContext } from "vitest";
-import { CLI, SAMPLE_PACK, assertCliBuilt, runCli } from "./__fixtures__/cli-process.js";
+import { CLI as cli, SAMPLE_PACK as samplePack, assertCliBuilt, runCli as run } from "./__fixtures__/cli-process.js";
 import type { DashboardSnapshot } from "./dashboard/cell-view.js";
 
 /** The CLI over NATS, as processes: `worker`, `run --submitter nats|local --nats`, `serve --nats`. */
-
-const cli = CLI;
-const samplePack = SAMPLE_PACK;
 
 const SKIP_REASON = (await findNatsServer()) === undefined ? `nats-server not found: ${NATS_SERVER_INSTALL_HINT}` : undefined;
 if (SKIP_REASON !== undefined) console.warn(`[reference NATS tests] SKIPPED: ${SKIP_REASON}`);
 function needNats(context: TestContext): void {
   if (SKIP_REASON !== undefined) context.skip(SKIP_REASON);
 }
-
-const run = runCli;
 
 /** A long-running command (`worker`, `serve`) with `--json`: its stdout lines as parsed JSON, in order. */
 class Daemon {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CliError, EXIT } from "./cli-error.js";
-import { ensureOnNats, natsServers } from "./nats.js";
+import { freeLoopbackPort } from "@cellos-cortex/receiver/nats";
+import { NatsTarget, ensureOnNats, natsServers } from "./nats.js";
 
 describe("natsServers", () => {
   it("takes one URL or several, with or without the scheme", () => {
@@ -54,5 +55,22 @@ describe("ensureOnNats", () => {
     const other = await failure(mismatch);
     expect(other).toMatchObject({ exitCode: EXIT.usage });
     expect(other.message).toContain("exists with other settings");
+  });
+});
+
+describe("NatsTarget", () => {
+  it("checks the URL when made, and turns a server that does not answer into one line with the hint", async () => {
+    expect(() => new NatsTarget("not a url")).toThrow(CliError);
+    const url = `nats://127.0.0.1:${await freeLoopbackPort()}`;
+    const target = new NatsTarget(url);
+    expect(target.servers).toEqual([url]);
+    const failure = await target.connection().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(CliError);
+    expect(failure).toMatchObject({ exitCode: EXIT.environment, message: expect.stringContaining(`cannot connect to NATS at ${url}`) });
+    expect((failure as CliError).hint).toContain("nats-server -js");
+    await target.close();
   });
 });

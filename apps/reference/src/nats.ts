@@ -1,5 +1,5 @@
-import { DEFAULT_EVENT_STREAM, DEFAULT_EVENT_SUBJECT_PREFIX } from "@cellos-cortex/receiver/nats";
-import type { EnsuredStream } from "@cellos-cortex/receiver/nats";
+import { DEFAULT_EVENT_STREAM, DEFAULT_EVENT_SUBJECT_PREFIX, NatsLink } from "@cellos-cortex/receiver/nats";
+import type { EnsuredStream, NatsConnectionOptions } from "@cellos-cortex/receiver/nats";
 import { CliError, EXIT } from "./cli-error.js";
 
 /** How to get a NATS server with JetStream, for the hints of errors that need one. */
@@ -41,5 +41,35 @@ export async function ensureOnNats(what: string, url: string, ensure: () => Prom
     }
     const hint = /jetstream is not enabled|jetstream not enabled/i.test(message) ? "the server runs without JetStream: start it with `nats-server -js`" : NATS_HINT;
     throw new CliError(`cannot use the ${what} on ${url}: ${message}`, EXIT.environment, hint, { cause: error });
+  }
+}
+
+type NatsConnection = NonNullable<NatsConnectionOptions["connection"]>;
+
+/**
+ * A `--nats` value: checked when made, and one connection (opened on first use, reconnecting
+ * after a server restart) that every sink, source, submitter and worker of the command shares.
+ */
+export class NatsTarget {
+  readonly servers: string[];
+  readonly #link: NatsLink;
+
+  constructor(readonly url: string) {
+    this.servers = natsServers(url);
+    this.#link = new NatsLink({ servers: this.servers }, `cellos-cortex --nats ${url}`);
+  }
+
+  /** The shared connection; a server that does not answer is one line with a hint. */
+  async connection(): Promise<NatsConnection> {
+    try {
+      return await this.#link.get();
+    } catch (error) {
+      throw new CliError(`cannot connect to NATS at ${this.url}: ${error instanceof Error ? error.message : String(error)}`, EXIT.environment, NATS_HINT, { cause: error });
+    }
+  }
+
+  /** Drains and closes the connection: after everything that uses it is closed. */
+  close(): Promise<void> {
+    return this.#link.close();
   }
 }

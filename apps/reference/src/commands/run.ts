@@ -14,7 +14,7 @@ import { NatsJetStreamSink, NatsJetStreamSource } from "@cellos-cortex/receiver/
 import { CliError, EXIT } from "../cli-error.js";
 import { loadPack } from "../load-pack.js";
 import { loadPolicy } from "../load-policy.js";
-import { NATS_EVENTS, ensureOnNats, natsServers } from "../nats.js";
+import { NATS_EVENTS, NatsTarget, ensureOnNats } from "../nats.js";
 import { Output } from "../output.js";
 import { untilInterrupted } from "../shutdown.js";
 
@@ -55,7 +55,7 @@ export function registerRunCommand(program: Command): void {
       if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) throw new CliError(`--timeout must be a positive integer of ms, got ${JSON.stringify(flags.timeout)}`, EXIT.usage);
       const agent = agentArgv(flags.agent, operands);
       if (flags.events !== undefined && flags.nats !== undefined) throw new CliError("pass --events <jsonl> or --nats <url>, not both: they are two places for the same events", EXIT.usage);
-      const nats = flags.nats === undefined ? undefined : { url: flags.nats, servers: natsServers(flags.nats) };
+      const nats = flags.nats === undefined ? undefined : new NatsTarget(flags.nats);
       const { submitter, resultSource, eventSink, closers, natsResults } = await openSubmitter(flags, pack, nats, out);
       const runner = new CortexCellRunner(submitter, agent, { policy, ...(eventSink === undefined ? {} : { eventSink }), ...(resultSource === undefined ? {} : { resultSource }) });
       closers.unshift(() => runner.close());
@@ -72,7 +72,7 @@ export function registerRunCommand(program: Command): void {
             // The work queue dropped this copy: the same cell id was queued within its duplicate
             // window, so the cell runs once. Its events are older than this run: read them all.
             out.note(`cell ${dispatched.cellId} was already queued within the work queue's duplicate window: it runs once; reporting that run`);
-            return earlierRun(dispatched, await natsResults(nats.servers, nats.url, { deliverPolicy: "all" }), { signal, ...remaining });
+            return earlierRun(dispatched, await natsResults(nats, { deliverPolicy: "all" }), { signal, ...remaining });
           },
           (r) => `exit code ${r.exitCode}`,
         );
@@ -92,28 +92,34 @@ interface Opened {
   /** Run in order once the run is over. */
   closers: (() => Promise<void>)[];
   /** A source of the pack's cell events on NATS (closed with the rest). */
-  natsResults: (servers: string[], url: string, options: { startTime: Date } | { deliverPolicy: "all" }) => Promise<NatsJetStreamSource>;
+  natsResults: (target: NatsTarget, options: { startTime: Date } | { deliverPolicy: "all" }) => Promise<NatsJetStreamSource>;
 }
 
 /** The submitter `--submitter` names, where the cell's events go, and where its result is followed from. */
-async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: string; servers: string[] } | undefined, out: Output): Promise<Opened> {
+async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: NatsTarget | undefined, out: Output): Promise<Opened> {
   const closers: (() => Promise<void>)[] = [];
   let submitter: CellSubmitter;
   let resultSource: CellEventSource | undefined;
   let eventSink: EventSink | undefined;
-  /** With --nats, results are followed from the cell's own subjects, from now on (ADR-0031). */
-  const natsResults = async (servers: string[], url: string, options: { startTime: Date } | { deliverPolicy: "all" }): Promise<NatsJetStreamSource> => {
-    const source = new NatsJetStreamSource({ servers, cellId: packToCellId(pack), ...options });
-    closers.push(() => source.close());
-    await ensureOnNats(`event stream ${NATS_EVENTS}`, url, () => source.ensureStream());
-    return source;
-  };
-  /** The NATS event stream as a sink: the local host's events, and the runner's `cortex.v1.dispatched` (pack, doctrine changes). */
-  const natsEvents = async (where: { url: string; servers: string[] }): Promise<NatsJetStreamSink> => {
-    const sink = new NatsJetStreamSink({ servers: where.servers });
+  /**
+   * The NATS event stream as a sink: the local host's events, and the runner's
+   * `cortex.v1.dispatched` (pack, doctrine changes). Creates or checks the stream.
+   */
+  const natsEvents = async (target: NatsTarget): Promise<NatsJetStreamSink> => {
+    const sink = new NatsJetStreamSink({ connection: await target.connection() });
     closers.push(() => sink.close());
-    await ensureOnNats(`event stream ${NATS_EVENTS}`, where.url, () => sink.ensureStream());
+    await ensureOnNats(`event stream ${NATS_EVENTS}`, target.url, () => sink.ensureStream());
     return sink;
+  };
+  /**
+   * With --nats, results are followed from the cell's own subjects, from now on (ADR-0031).
+   * Opened after `natsEvents`, which made sure the stream exists.
+   */
+  const natsResults = async (target: NatsTarget, options: { startTime: Date } | { deliverPolicy: "all" }): Promise<NatsJetStreamSource> => {
+    const source = new NatsJetStreamSource({ connection: await target.connection(), cellId: packToCellId(pack), ...options });
+    // A reader: stopped before the sinks, and before the shared connection (closed last) in any case.
+    closers.unshift(() => source.close());
+    return source;
   };
   try {
     if (flags.submitter === "local") {
@@ -139,24 +145,27 @@ async function openSubmitter(flags: RunFlags, pack: ContextPack, nats: { url: st
       if (nats === undefined) resultSource = new JsonlTailSource({ path: flags.events ?? "" });
       else {
         eventSink = await natsEvents(nats);
-        resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
+        resultSource = await natsResults(nats, { startTime: new Date() });
       }
     } else if (flags.submitter === "nats") {
       if (nats === undefined) throw new CliError("--submitter nats needs --nats <url>: the NATS server the workers pull cells from", EXIT.usage, "start workers with `cellos-cortex worker --nats <url>`");
-      const natsSubmitter = new NatsCellSubmitter({ servers: nats.servers });
+      const natsSubmitter = new NatsCellSubmitter({ connection: await nats.connection() });
       closers.push(() => natsSubmitter.close());
       await ensureOnNats(`cell work queue ${natsSubmitter.stream}`, nats.url, () => natsSubmitter.ensureStream());
       submitter = natsSubmitter;
       eventSink = await natsEvents(nats);
-      resultSource = await natsResults(nats.servers, nats.url, { startTime: new Date() });
+      resultSource = await natsResults(nats, { startTime: new Date() });
       out.note(`cells: ${nats.url}, work queue ${natsSubmitter.stream}; events: stream ${NATS_EVENTS}`);
     } else {
       throw new CliError(`--submitter must be local, http or nats, got ${JSON.stringify(flags.submitter)}`, EXIT.usage);
     }
   } catch (error) {
     for (const close of closers) await close();
+    await nats?.close();
     throw error;
   }
+  // Last: everything above shares its connection.
+  if (nats !== undefined) closers.push(() => nats.close());
   return { submitter, resultSource, eventSink, closers, natsResults };
 }
 

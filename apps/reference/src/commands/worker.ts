@@ -7,7 +7,7 @@ import { DEFAULT_CELL_STREAM, runNatsCellWorker } from "@cellos-cortex/bridge/na
 import type { NatsCellRun } from "@cellos-cortex/bridge/nats";
 import { NatsJetStreamSink } from "@cellos-cortex/receiver/nats";
 import { CliError, EXIT } from "../cli-error.js";
-import { NATS_EVENTS, ensureOnNats, natsServers } from "../nats.js";
+import { NATS_EVENTS, NatsTarget, ensureOnNats } from "../nats.js";
 import { Output } from "../output.js";
 import { untilInterrupted } from "../shutdown.js";
 
@@ -38,7 +38,7 @@ export function registerWorkerCommand(program: Command): void {
     .option("--json", "print one JSON line when ready, per cell, and the report at the end")
     .action(async (flags: WorkerFlags) => {
       const out = new Output({ json: flags.json === true });
-      const servers = natsServers(flags.nats);
+      const nats = new NatsTarget(flags.nats);
       const concurrency = Number(flags.concurrency);
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency must be an integer ≥ 1, got ${JSON.stringify(flags.concurrency)}`, EXIT.usage);
       if (!["auto", "bubblewrap", "none"].includes(flags.isolation)) throw new CliError(`--isolation must be auto, bubblewrap or none, got ${JSON.stringify(flags.isolation)}`, EXIT.usage);
@@ -46,20 +46,22 @@ export function registerWorkerCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(value)}\n`);
       };
       const signal = untilInterrupted();
-      const sink = new NatsJetStreamSink({ servers });
       try {
-        await ensureOnNats(`event stream ${NATS_EVENTS}`, flags.nats, () => sink.ensureStream());
+        // The worker and the sink its host publishes to share one connection.
+        const connection = await nats.connection();
+        const sink = new NatsJetStreamSink({ connection });
         const host = new LocalCellHost({ eventSink: sink, workDir: flags.workDir ?? join(tmpdir(), "cellos-cortex-cells"), isolation: flags.isolation as IsolationMode });
         try {
+          await ensureOnNats(`event stream ${NATS_EVENTS}`, nats.url, () => sink.ensureStream());
           const report = await runNatsCellWorker({
-            servers,
+            connection,
             host,
             eventSink: sink,
             signal,
             concurrency,
             onReady: () => {
-              if (out.json) json({ ready: true, nats: flags.nats, workQueue: DEFAULT_CELL_STREAM, concurrency });
-              else out.line(`worker ready: running cells from ${DEFAULT_CELL_STREAM} on ${flags.nats}, ${concurrency} at a time; events to ${NATS_EVENTS} (Ctrl-C stops)`);
+              if (out.json) json({ ready: true, nats: nats.url, workQueue: DEFAULT_CELL_STREAM, concurrency });
+              else out.line(`worker ready: running cells from ${DEFAULT_CELL_STREAM} on ${nats.url}, ${concurrency} at a time; events to ${NATS_EVENTS} (Ctrl-C stops)`);
             },
             onCell: (run) => {
               if (out.json) json({ cell: run });
@@ -70,9 +72,10 @@ export function registerWorkerCommand(program: Command): void {
           else out.line(`worker stopped: ${report.completed} completed, ${report.skipped} skipped, ${report.refused} refused, ${report.requeued} requeued`);
         } finally {
           await host.close();
+          await sink.close();
         }
       } finally {
-        await sink.close();
+        await nats.close();
       }
     });
 }
